@@ -1,0 +1,55 @@
+"""One call at the top of every notebook: deterministic settings and the FAKE/LIVE banner.
+
+Notebooks are compared output-for-output in CI (nbval), so anything that varies between runs or
+machines (warnings with temp paths, figure formats, random seeds) is pinned here, once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import warnings
+
+from course_lib.mode import ModeInfo, current_mode
+
+__all__ = ["setup"]
+
+SEED = 11
+
+
+def setup(*, seed: int = SEED, show_banner: bool = True) -> ModeInfo:
+    """Pin what can vary, print the mode banner, and return the mode."""
+    random.seed(seed)
+    os.environ.setdefault("LANGSMITH_TRACING", "false")
+    os.environ.setdefault("LANGCHAIN_TRACING_V2", "false")
+    # Library warnings carry temp paths that change every run; the lessons show errors on purpose.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
+    warnings.filterwarnings("ignore", module="langchain.*")
+    warnings.filterwarnings("ignore", module="langgraph.*")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    _configure_matplotlib()
+    info = current_mode()
+    if show_banner:
+        print(info.banner())
+    return info
+
+
+def _configure_matplotlib() -> None:
+    try:
+        import matplotlib as mpl
+    except ImportError:  # envcheck reports it; a notebook without charts still runs
+        return
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (8, 3.6),
+            "figure.dpi": 100,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "font.size": 10,
+            "svg.hashsalt": "resilient-agents",
+        }
+    )
