@@ -41,6 +41,7 @@ def _configure_matplotlib() -> None:
         import matplotlib as mpl
     except ImportError:  # envcheck reports it; a notebook without charts still runs
         return
+    _enable_inline_figures()
     mpl.rcParams.update(
         {
             "figure.figsize": (8, 3.6),
@@ -53,3 +54,17 @@ def _configure_matplotlib() -> None:
             "svg.hashsalt": "resilient-agents",
         }
     )
+
+
+def _enable_inline_figures() -> None:
+    """Let a cell that ends in a Figure show it as a PNG (course charts never touch pyplot)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:  # plain Python: nothing to display into
+        return
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("png")

@@ -19,17 +19,19 @@ def plot_waits(
 ) -> Figure:
     """One bar per recorded sleep, from its start to its end, labelled with its duration.
 
-    A vertical line marks ``deadline`` when given, so an overshoot is visible at a glance.
+    A vertical line marks ``deadline`` when given, and waits that end past it are drawn in red,
+    so an overshoot is visible at a glance.
     """
     fig = Figure(figsize=(8, 1.2 + 0.35 * max(1, len(sleeps))), layout="constrained")
     ax = fig.add_subplot()
     for row, record in enumerate(sleeps):
-        ax.barh(row, record.seconds, left=record.at, height=0.6, color="#2563eb")
+        late = deadline is not None and record.until > deadline + 1e-9
+        ax.barh(row, record.seconds, left=record.at, height=0.6, color="#dc2626" if late else "#2563eb")
         label = f"{record.seconds:g} s" + (f" ({record.label})" if record.label else "")
         ax.text(record.until, row, f"  {label}", va="center", fontsize=9)
     if deadline is not None:
         ax.axvline(deadline, color="#b91c1c", linestyle="--", label=f"deadline {deadline:g} s")
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper right")
     ax.set_yticks(range(len(sleeps)), [f"wait {i + 1}" for i in range(len(sleeps))])
     ax.invert_yaxis()
     end = max([r.until for r in sleeps] + [deadline or 0.0, 1.0])
