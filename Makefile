@@ -7,6 +7,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 PYTEST_ARGS ?=
+# JupyterLab refuses to run as root unless told; containers and CI machines often are root.
+LAB_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup lab test demo lint format notebooks lock doctor clean
@@ -27,7 +29,7 @@ setup: $(STAMP) ## create .venv and install the course (done for you by lab and 
 
 lab: setup ## set up, check the environment, and open the course in JupyterLab at notebook 00
 	@$(BIN)/python -m course_lib doctor --quiet
-	$(BIN)/jupyter lab --port=$(PORT) notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --port=$(PORT) $(LAB_ROOT) notebooks/00_start_here.ipynb
 
 test: setup ## set up and run every test: unit, property, concurrency, and every notebook under nbval
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
