@@ -47,9 +47,10 @@ class KubectlFault(StrEnum):
     UNAUTHORIZED = "unauthorized"  # expired credentials (exit 1)
     FORBIDDEN = "forbidden"  # RBAC denies the verb (exit 1)
     SERVER_ERROR = "server_error"  # 500/503 from the API server (exit 1)
+    TOO_MANY_REQUESTS = "too_many_requests"  # 429 after client-go's own retries (exit 1)
     HUGE_OUTPUT = "huge_output"  # logs of many megabytes
     GARBAGE_OUTPUT = "garbage_output"  # truncated/binary-looking output, exit 0
-    CRASH = "crash"  # the binary dies (exit code 255, a Go panic on stderr)
+    CRASH = "crash"  # the binary dies (exit code 2, a Go panic on stderr)
     INJECTION = "injection"  # a prompt-injection line planted in tool output
 
 
@@ -71,6 +72,7 @@ class LLMFault(StrEnum):
     WRONG_ARGUMENT_TYPES = "wrong_argument_types"  # valid JSON, wrong types
     TRUNCATED = "truncated"  # finish_reason="length"
     REPEAT_CALL = "repeat_call"  # the model repeats its previous tool call
+    PLAIN_TEXT = "plain_text"  # prose where a tool call (or a ReAct Action:) was expected
 
 
 class UnknownProfileError(ValueError):
@@ -200,11 +202,7 @@ def load_profile(path: str | Path) -> ChaosProfile:
             kubectl={KubectlFault(k): float(v) for k, v in (raw.get("kubectl") or {}).items()},
             llm={LLMFault(k): float(v) for k, v in (raw.get("llm") or {}).items()},
             outages=tuple(Outage(**o) for o in raw.get("outages") or ()),
-            **{
-                k: float(raw[k])
-                for k in ("kubectl_latency_s", "llm_slow_s", "retry_after_s")
-                if k in raw
-            },
+            **{k: float(raw[k]) for k in ("kubectl_latency_s", "llm_slow_s", "retry_after_s") if k in raw},
         )
     except (TypeError, ValueError) as err:
         raise ValueError(f"{path}: invalid profile: {err}") from None
