@@ -47,6 +47,10 @@ class DeadlineExplorer(widgets.VBox):
         self.summary = widgets.HTML()
         self.chart = widgets.Image(format="png")
         super().__init__([widgets.HBox([self.interval, self.timeout]), self.summary, self.chart])
+        # stable hooks for the browser tests (tests/e2e) and for course CSS
+        self.add_class("deadline-explorer")
+        self.summary.add_class("deadline-explorer-summary")
+        self.chart.add_class("deadline-explorer-chart")
         self.interval.observe(self._redraw, names="value")
         self.timeout.observe(self._redraw, names="value")
         self._redraw()
