@@ -1,0 +1,1 @@
+"""Scenario data files (one YAML file per scenario; see ../cluster/README.md)."""
