@@ -62,7 +62,7 @@ def explain(error: KubectlError, *, pod: str | None, namespace: str, timeout_s: 
         return f"Error: {detail}. {hint}"
     if kind is ErrorKind.FORBIDDEN:
         return (
-            f"Error: permission denied (Forbidden): {msg.split('): ', 1)[-1]} Retrying will not help; "
+            f"Error: permission denied (Forbidden): {msg.split('): ', 1)[-1].rstrip('.')}. Retrying will not help; "
             "use another tool or tell the user the agent lacks this permission."
         )
     if kind is ErrorKind.UNAUTHORIZED:
