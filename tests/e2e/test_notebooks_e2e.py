@@ -190,3 +190,42 @@ def test_06_circuit_breakers(open_and_run_all: OpenAndRunAll) -> None:
     explorer_cell.screenshot(path=shots / "explorer-after-sliders.png", animations="disabled")
     page.screenshot(path=shots / "window.png", animations="disabled")
     assert_no_js_errors(page)
+
+
+def test_05_context_window(open_and_run_all: OpenAndRunAll) -> None:
+    page = open_and_run_all("05_context_window.ipynb")
+    shots = screenshot_dir("05_context_window.ipynb")
+    screenshot_cells(page, shots)
+
+    # Outputs that only a fresh run produces (the copy was stripped).
+    expect(code_cell(page, "naive_tokens, _, outcome = ask_all()")).to_contain_text(
+        "question 4: OpenAIContextOverflowError"
+    )
+    expect(code_cell(page, "ex1.check(first_try)").locator(".jp-OutputArea-output")).to_contain_text("orphan")
+    # Two token-growth charts as PNG outputs, and the budget explorer's chart in its Image widget.
+    assert_charts_rendered(page, png_outputs=2, widget_images=1)
+
+    explorer_cell = code_cell(page, "TokenBudgetExplorer(")
+    explorer = explorer_cell.locator(".token-budget-explorer")
+    summary = explorer.locator(".token-budget-explorer-summary")
+    chart = ChartWatch(explorer.locator(WIDGET_IMAGES))
+    expect(summary).to_contain_text("Budget 8,000 tokens")
+    expect(summary).to_contain_text(
+        "the last call still sees 3 of 15 tool results, or 6 with tool outputs capped first"
+    )
+
+    # 8,000 -> 4,000 one step at a time (each redraw takes a moment): trimming alone keeps nothing.
+    for value in (7000, 6000, 5000, 4000):
+        budget = move_slider(explorer, "budget (tokens)", steps=-1)
+        expect_slider_value(budget, value)
+        expect(summary).to_contain_text(f"Budget {value:,} tokens")
+        chart.expect_redrawn(times=1)
+    expect(summary).to_contain_text("Budget 4,000 tokens")
+    expect(summary).to_contain_text(
+        "the last call still sees 0 of 15 tool results, or 3 with tool outputs capped first"
+    )
+
+    wait_kernel_idle(page)
+    explorer_cell.screenshot(path=shots / "explorer-after-slider.png", animations="disabled")
+    page.screenshot(path=shots / "window.png", animations="disabled")
+    assert_no_js_errors(page)
