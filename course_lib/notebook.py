@@ -30,6 +30,7 @@ def setup(*, seed: int = SEED, show_banner: bool = True) -> ModeInfo:
     warnings.filterwarnings("ignore", module="langgraph.*")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     _configure_matplotlib()
+    _plain_tracebacks()
     info = current_mode()
     if show_banner:
         print(info.banner())
@@ -54,6 +55,17 @@ def _configure_matplotlib() -> None:
             "svg.hashsalt": "resilient-agents",
         }
     )
+
+
+def _plain_tracebacks() -> None:
+    """Tracebacks without ANSI colour codes: stored outputs stay readable as plain text everywhere."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.run_line_magic("colors", "nocolor")
 
 
 def _enable_inline_figures() -> None:
