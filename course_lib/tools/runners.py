@@ -11,8 +11,10 @@ call sequence, same faults, whichever runner is used. Runners never retry.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import tempfile
 import threading
@@ -116,17 +118,7 @@ class SubprocessRunner:
         argv = (*s.binary, *s.global_flags(), *args)
         started = s.clock.now()
         try:
-            proc = subprocess.run(  # argv from validated parts, never a shell
-                argv,
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                timeout=s.timeout_s,
-                env=self.child_env(call),
-                stdin=subprocess.DEVNULL,
-                check=False,
-            )
+            returncode, stdout, stderr = _run_in_own_group(argv, s.timeout_s, self.child_env(call))
         except (FileNotFoundError, NotADirectoryError, PermissionError) as err:
             message = f"cannot run {argv[0]!r}: {err.strerror or err}"
             return KubectlResult(
@@ -148,10 +140,45 @@ class SubprocessRunner:
                 _timeout_error(s.timeout_s),
                 call,
             )
-        error = classify(proc.returncode, proc.stderr)
-        return KubectlResult(
-            argv, proc.returncode, proc.stdout, proc.stderr, s.clock.now() - started, error, call
-        )
+        error = classify(returncode, stderr)
+        return KubectlResult(argv, returncode, stdout, stderr, s.clock.now() - started, error, call)
+
+
+def _run_in_own_group(argv: Sequence[str], timeout_s: float, env: Mapping[str, str]) -> tuple[int, str, str]:
+    """Run argv (never through a shell) in a new session; on timeout kill the whole group.
+
+    ``subprocess.run(timeout=...)`` kills only the direct child: anything kubectl started (an
+    exec credential plugin, say) would live on and keep the pipes open. HolmesGPT hit exactly
+    this (issue #2365, fixed by killing the process group), so the reference tool does it too.
+    """
+    proc = subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env=dict(env),
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired as err:
+        _kill_group(proc)
+        stdout, stderr = proc.communicate()
+        err.stdout, err.stderr = stdout, stderr
+        raise
+    except BaseException:  # KeyboardInterrupt included: never leave the group running
+        _kill_group(proc)
+        proc.wait()
+        raise
+    return proc.returncode, stdout, stderr
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):  # it ended between the timeout and the kill
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 class InProcessRunner:
