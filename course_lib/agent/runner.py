@@ -37,7 +37,7 @@ from course_lib.agent.naive import (
 from course_lib.agent.production import ProductionConfig, build_production_agent, final_text
 from course_lib.agent.result import AgentResult, Outcome
 from course_lib.clock import Clock, VirtualClock
-from course_lib.fakes.chaos import PROFILES, FaultPlan, UnknownProfileError, resolve_profile
+from course_lib.fakes.chaos import PROFILES, ChaosProfile, FaultPlan, UnknownProfileError, resolve_profile
 from course_lib.fakes.cluster import Scenario, UnknownScenarioError, list_scenarios, load_scenario
 from course_lib.observability import AgentMetrics, EventLogger, IdGenerator, get_event_logger
 from course_lib.tools import KubectlSettings, all_tools
@@ -221,7 +221,7 @@ def _outcome(text: str, stats: RunStats) -> tuple[Outcome, str | None]:
 def run_agent(
     kind: str,
     scenario: str,
-    profile: str = "none",
+    profile: str | ChaosProfile = "none",
     seed: int = 0,
     *,
     clock: Clock | None = None,
@@ -236,7 +236,8 @@ def run_agent(
     """Run one agent once and return its :class:`AgentResult`; never raises for agent failures.
 
     Bad arguments (an unknown agent, scenario, profile or transport) raise ValueError subclasses
-    listing the valid names: they are the caller's mistake, not the agent's. ``backup=False``
+    listing the valid names: they are the caller's mistake, not the agent's. ``profile`` is a
+    built-in name, a profile file's path, or a ``ChaosProfile`` object. ``backup=False``
     leaves the production and kept agents without a backup model (the degraded answer is then
     the only fallback). ``recursion_guard`` is the harness's step limit (see NAIVE_RECURSION_GUARD).
     """
@@ -244,7 +245,7 @@ def run_agent(
     loaded = _scenario(scenario)
     if transport not in TRANSPORTS:
         raise ValueError(f"unknown transport {transport!r}; valid transports: {', '.join(TRANSPORTS)}")
-    plan = FaultPlan(resolve_profile(profile), seed)
+    plan = FaultPlan(profile if isinstance(profile, ChaosProfile) else resolve_profile(profile), seed)
     clock = clock or VirtualClock()
     config = config or ProductionConfig()
     question = question or loaded.question

@@ -33,6 +33,7 @@ __all__ = [
     "UnknownProfileError",
     "get_profile",
     "load_profile",
+    "save_profile",
 ]
 
 ENV_PROFILE = "COURSE_CHAOS"
@@ -116,6 +117,19 @@ class ChaosProfile:
             total = sum(table.values())
             if total > 1.0 + 1e-9:
                 raise ValueError(f"{self.name}: {target} fault probabilities sum to {total:.3f} > 1")
+
+    def to_dict(self) -> dict[str, object]:
+        """The profile as plain data, in the file format ``load_profile`` reads."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "kubectl": {str(k): v for k, v in self.kubectl.items()},
+            "llm": {str(k): v for k, v in self.llm.items()},
+            "outages": [{"start": o.start, "end": o.end, "status": o.status} for o in self.outages],
+            "kubectl_latency_s": self.kubectl_latency_s,
+            "llm_slow_s": self.llm_slow_s,
+            "retry_after_s": self.retry_after_s,
+        }
 
 
 PROFILES: dict[str, ChaosProfile] = {
@@ -206,6 +220,13 @@ def load_profile(path: str | Path) -> ChaosProfile:
         )
     except (TypeError, ValueError) as err:
         raise ValueError(f"{path}: invalid profile: {err}") from None
+
+
+def save_profile(profile: ChaosProfile, path: str | Path) -> Path:
+    """Write ``profile`` as JSON, so a child process (fake kubectl, server) can load it by path."""
+    path = Path(path)
+    path.write_text(json.dumps(profile.to_dict(), indent=2), encoding="utf-8")
+    return path
 
 
 def resolve_profile(name_or_path: str) -> ChaosProfile:

@@ -12,11 +12,8 @@ it as a temporary JSON file (the documented profile-file format); nothing else i
 
 from __future__ import annotations
 
-import json
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from course_lib.agent.api import (
@@ -206,22 +203,6 @@ class NaiveRun:
         )
 
 
-def _profile_file(profile: ChaosProfile, folder: Path) -> Path:
-    raw = {
-        "name": profile.name,
-        "description": profile.description,
-        "kubectl": {str(k): v for k, v in profile.kubectl.items()},
-        "llm": {str(k): v for k, v in profile.llm.items()},
-        "outages": [{"start": o.start, "end": o.end, "status": o.status} for o in profile.outages],
-        "kubectl_latency_s": profile.kubectl_latency_s,
-        "llm_slow_s": profile.llm_slow_s,
-        "retry_after_s": profile.retry_after_s,
-    }
-    path = folder / f"{profile.name}.json"
-    path.write_text(json.dumps(raw), encoding="utf-8")
-    return path
-
-
 def record(
     profile: ChaosProfile | str,
     *,
@@ -230,11 +211,7 @@ def record(
     recursion_guard: int = NAIVE_RECURSION_GUARD,
 ) -> AgentResult:
     """The runner's :class:`AgentResult` for the naive agent under ``profile`` (object or name)."""
-    if isinstance(profile, str):
-        return run_agent("naive", scenario, profile, seed, recursion_guard=recursion_guard)
-    with tempfile.TemporaryDirectory(prefix="course-nb01-") as folder:
-        path = _profile_file(profile, Path(folder))
-        return run_agent("naive", scenario, str(path), seed, recursion_guard=recursion_guard)
+    return run_agent("naive", scenario, profile, seed, recursion_guard=recursion_guard)
 
 
 def run_naive(

@@ -12,7 +12,6 @@ call sequence, same faults, whichever runner is used. Runners never retry.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -23,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
 from course_lib.clock import Clock
-from course_lib.fakes.chaos import PROFILES, FaultPlan
+from course_lib.fakes.chaos import PROFILES, FaultPlan, save_profile
 from course_lib.safety.validation import check_read_only
 from course_lib.tools.results import ErrorKind, KubectlError, KubectlResult, classify
 from course_lib.tools.settings import KubectlSettings
@@ -84,16 +83,9 @@ class SubprocessRunner:
         if PROFILES.get(plan.profile.name) == plan.profile:
             return plan.to_env()
         if self._profile_file is None:
-            p = plan.profile
-            data = {
-                "name": p.name, "description": p.description,
-                "kubectl": {str(k): v for k, v in p.kubectl.items()}, "llm": {str(k): v for k, v in p.llm.items()},
-                "outages": [{"start": o.start, "end": o.end, "status": o.status} for o in p.outages],
-                "kubectl_latency_s": p.kubectl_latency_s, "llm_slow_s": p.llm_slow_s, "retry_after_s": p.retry_after_s,
-            }  # fmt: skip
             fd, path = tempfile.mkstemp(prefix="course-chaos-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh)
+            os.close(fd)
+            save_profile(plan.profile, path)
             weakref.finalize(self, os.unlink, path)
             self._profile_file = path
         return {"COURSE_CHAOS": self._profile_file, "COURSE_CHAOS_SEED": str(plan.seed)}
