@@ -13,13 +13,18 @@ import warnings
 
 from course_lib.mode import ModeInfo, current_mode
 
-__all__ = ["setup"]
+__all__ = ["EnvironmentNotReady", "setup"]
 
 SEED = 11
 
 
+class EnvironmentNotReady(SystemExit):
+    """This kernel lacks a package (or a version) the course needs; the message says how to fix it."""
+
+
 def setup(*, seed: int = SEED, show_banner: bool = True) -> ModeInfo:
-    """Pin what can vary, print the mode banner, and return the mode."""
+    """Check the environment, pin what can vary, print the mode banner, and return the mode."""
+    _require_environment()
     random.seed(seed)
     os.environ.setdefault("LANGSMITH_TRACING", "false")
     os.environ.setdefault("LANGCHAIN_TRACING_V2", "false")
@@ -35,6 +40,19 @@ def setup(*, seed: int = SEED, show_banner: bool = True) -> ModeInfo:
     if show_banner:
         print(info.banner())
     return info
+
+
+def _require_environment() -> None:
+    """Stop at the first cell, with the fix, rather than at an ImportError twenty cells later."""
+    from course_lib.envcheck import run_checks
+
+    failed = [check for check in run_checks() if check.status == "FAIL"]
+    if failed:
+        lines = "\n".join(check.line() for check in failed)
+        raise EnvironmentNotReady(
+            f"This kernel cannot run the course yet:\n{lines}\n"
+            "Apply the fix lines (or run `make lab` from the repository root), then restart the kernel."
+        )
 
 
 def _configure_matplotlib() -> None:

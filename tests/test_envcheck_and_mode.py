@@ -80,3 +80,26 @@ def test_live_mode_needs_a_key_from_the_environment():
 def test_unknown_provider_is_refused():
     with pytest.raises(LiveModeError, match="not supported"):
         current_mode({"COURSE_LLM": "anthropic-ish"})
+
+
+def test_notebook_setup_stops_with_the_fix_when_a_package_is_missing(monkeypatch):
+    from course_lib import notebook
+
+    def fake_checks(extras=()):
+        return [envcheck.Check("FAIL", "langchain", "missing (needs <2,>=1.5)", "pip install ...")]
+
+    monkeypatch.setattr(envcheck, "run_checks", fake_checks)
+    with pytest.raises(notebook.EnvironmentNotReady) as caught:
+        notebook.setup(show_banner=False)
+    message = str(caught.value)
+    assert "[FAIL] langchain" in message and "make lab" in message and "restart the kernel" in message
+
+
+def test_notebook_setup_passes_in_the_course_environment(capsys):
+    import matplotlib
+
+    from course_lib import notebook
+
+    with matplotlib.rc_context():  # setup() styles charts; keep that out of the other tests
+        info = notebook.setup()
+    assert info.mode is Mode.FAKE and "Mode: FAKE" in capsys.readouterr().out
