@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 LAB_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab test demo lint format notebooks lock doctor clean
+.PHONY: help setup lab test test-latest demo lint format notebooks lock doctor clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,6 +33,13 @@ lab: setup ## set up, check the environment, and open the course in JupyterLab a
 
 test: setup ## set up and run every test: unit, property, concurrency, and every notebook under nbval
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-latest: ## the whole suite against the newest releases pyproject's ranges allow (early warning of upstream breaks)
+	rm -rf .venv-latest
+	$(PYTHON) -m venv .venv-latest
+	.venv-latest/bin/python -m pip install --quiet --upgrade pip
+	.venv-latest/bin/python -m pip install --quiet --upgrade -e '.[dev]'
+	.venv-latest/bin/python -m pytest $(PYTEST_ARGS)
 
 demo: setup ## run the demo agent on one scenario from the command line
 	$(BIN)/python -m course_lib diagnose --scenario crashloop-app-error --agent production --chaos flaky --seed 1
@@ -61,4 +68,4 @@ lock: ## refresh constraints.txt from a clean resolve of pyproject.toml's ranges
 	@echo "constraints.txt refreshed: run 'make test', then commit it."
 
 clean: ## remove the environment and caches
-	rm -rf $(VENV) .lock-venv build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-latest .lock-venv build *.egg-info .pytest_cache .ruff_cache .hypothesis
