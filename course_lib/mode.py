@@ -24,7 +24,7 @@ class Mode(StrEnum):
     LIVE = "LIVE"
 
 
-class LiveModeError(RuntimeError):
+class LiveModeError(ValueError):
     """LIVE mode was asked for but cannot work; the message names the missing setting."""
 
 
@@ -57,11 +57,11 @@ def current_mode(env: Mapping[str, str] | None = None) -> ModeInfo:
         return ModeInfo(Mode.FAKE, "fake")
     if provider not in LIVE_PROVIDERS:
         raise LiveModeError(
-            f"{ENV_LLM}={provider!r} is not supported; use one of: fake, {', '.join(LIVE_PROVIDERS)}"
+            f"{ENV_LLM} must be one of fake, {', '.join(LIVE_PROVIDERS)}, got {env.get(ENV_LLM)!r}"
         )
-    if not env.get("OPENAI_API_KEY"):
+    if not (env.get("OPENAI_API_KEY") or "").strip():
         raise LiveModeError(
-            f"{ENV_LLM}=openai needs OPENAI_API_KEY in the environment (never in a file or a notebook); "
-            "unset COURSE_LLM to return to FAKE mode"
+            f"{ENV_LLM}=openai needs an API key in the environment variable OPENAI_API_KEY (never in a "
+            f"file or a notebook); unset {ENV_LLM} to use the built-in fake model instead"
         )
     return ModeInfo(Mode.LIVE, provider, env.get("OPENAI_BASE_URL"), env.get("COURSE_LLM_MODEL"))

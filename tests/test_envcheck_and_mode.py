@@ -78,7 +78,7 @@ def test_live_mode_needs_a_key_from_the_environment():
 
 
 def test_unknown_provider_is_refused():
-    with pytest.raises(LiveModeError, match="not supported"):
+    with pytest.raises(LiveModeError, match="must be one of fake, openai"):
         current_mode({"COURSE_LLM": "anthropic-ish"})
 
 

@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--chaos", default="none", help="chaos profile: none, flaky, storm, outage, hostile")
     parser.add_argument("--seed", type=int, default=0, help="chaos seed (default 0)")
     parser.add_argument(
-        "--transport", default="in-process", help="in-process (default) or http (loopback server)"
+        "--transport",
+        default="in-process",
+        help="in-process (default), http (loopback chaos server) or live (COURSE_LLM=openai)",
     )
     parser.add_argument(
         "--no-backup", action="store_true", help="no backup model: the degraded answer is the only fallback"
@@ -56,6 +58,15 @@ def _validate(args: argparse.Namespace) -> str | None:
         return f"unknown agent {args.agent!r}; valid agents: {', '.join(AGENTS)}"
     if args.transport not in TRANSPORTS:
         return f"unknown transport {args.transport!r}; valid transports: {', '.join(TRANSPORTS)}"
+    if args.transport == "live":
+        from course_lib.mode import LiveModeError, Mode, current_mode
+
+        try:
+            live = current_mode().mode is Mode.LIVE
+        except LiveModeError as err:
+            return str(err)
+        if not live:
+            return "transport 'live' needs COURSE_LLM=openai and OPENAI_API_KEY in the environment"
     try:
         resolve_profile(args.chaos)
     except UnknownProfileError:

@@ -55,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--seeds", type=int, default=10, help="seeds 0..N-1 per scenario and profile (default 10)"
     )
     parser.add_argument(
-        "--transport", default="in-process", help="in-process (default) or http (loopback server)"
+        "--transport",
+        default="in-process",
+        help="in-process (default), http (loopback chaos server) or live (COURSE_LLM=openai)",
     )
     parser.add_argument("--workers", type=int, default=None, help="processes (default: one per CPU)")
     parser.add_argument("--no-backup", action="store_true", help="no backup model for production and kept")
@@ -80,6 +82,15 @@ def _validate(args: argparse.Namespace) -> str | None:
             return f"unknown scenario {scenario!r}; valid scenarios: {', '.join(known)}"
     if args.transport not in TRANSPORTS:
         return f"unknown transport {args.transport!r}; valid transports: {', '.join(TRANSPORTS)}"
+    if args.transport == "live":
+        from course_lib.mode import LiveModeError, Mode, current_mode
+
+        try:
+            live = current_mode().mode is Mode.LIVE
+        except LiveModeError as err:
+            return str(err)
+        if not live:
+            return "transport 'live' needs COURSE_LLM=openai and OPENAI_API_KEY in the environment"
     if args.seeds < 1:
         return f"--seeds must be >= 1, got {args.seeds}"
     if args.workers is not None and args.workers < 1:

@@ -39,6 +39,7 @@ from course_lib.agent.result import AgentResult, Outcome
 from course_lib.clock import Clock, VirtualClock
 from course_lib.fakes.chaos import PROFILES, ChaosProfile, FaultPlan, UnknownProfileError, resolve_profile
 from course_lib.fakes.cluster import Scenario, UnknownScenarioError, list_scenarios, load_scenario
+from course_lib.mode import LiveModeError, Mode, current_mode
 from course_lib.observability import AgentMetrics, EventLogger, IdGenerator, get_event_logger
 from course_lib.tools import KubectlSettings, all_tools
 
@@ -56,8 +57,12 @@ __all__ = [
 ]
 
 AGENTS = ("naive", "production", "kept")
-TRANSPORTS = ("in-process", "http")
-Transport = Literal["in-process", "http"]
+TRANSPORTS = ("in-process", "http", "live")
+Transport = Literal["in-process", "http", "live"]
+"""in-process: the fake model in this process; http: the real ChatOpenAI against the loopback chaos
+server; live: the real ChatOpenAI against the provider that COURSE_LLM=openai and OPENAI_API_KEY
+(optionally OPENAI_BASE_URL, COURSE_LLM_MODEL) name. Live runs get no injected model faults (the
+provider brings its own) and no backup model; kubectl faults still apply."""
 HTTP_RETRY_AFTER_MS = 20.0
 HTTP_SLOW_S = 0.05
 MODEL_LIMIT_PREFIX = "Model call limits exceeded"
@@ -161,6 +166,13 @@ def _models(
         else:
             yield _Models(primary, backup_model, counters)
         return
+    if transport == "live":
+        from course_lib.fakes.llm import make_chat_model
+
+        # the naive agent keeps the SDK's defaults; the others retry in their own single layer
+        retries, timeout = (None, None) if kind == "naive" else (0, config.model_attempt_timeout_s)
+        yield _Models(make_chat_model(clock=clock, max_retries=retries, timeout=timeout), None, [])
+        return
     from langchain_openai import ChatOpenAI
 
     from course_lib.fakes.llm import serve_llm
@@ -245,6 +257,12 @@ def run_agent(
     loaded = _scenario(scenario)
     if transport not in TRANSPORTS:
         raise ValueError(f"unknown transport {transport!r}; valid transports: {', '.join(TRANSPORTS)}")
+    # current_mode() itself names a missing key; FAKE mode has no live provider to talk to
+    if transport == "live" and current_mode().mode is not Mode.LIVE:
+        raise LiveModeError(
+            "transport 'live' needs COURSE_LLM=openai and OPENAI_API_KEY in the environment "
+            "(optionally OPENAI_BASE_URL and COURSE_LLM_MODEL)"
+        )
     plan = FaultPlan(profile if isinstance(profile, ChaosProfile) else resolve_profile(profile), seed)
     clock = clock or VirtualClock()
     config = config or ProductionConfig()

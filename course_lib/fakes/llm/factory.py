@@ -16,6 +16,7 @@ from langchain_core.language_models import BaseChatModel
 
 from course_lib.clock import Clock
 from course_lib.fakes.chaos import FaultPlan
+from course_lib.mode import ENV_LLM, LiveModeError, Mode, current_mode
 
 __all__ = [
     "DEFAULT_LIVE_MODEL",
@@ -27,25 +28,11 @@ __all__ = [
     "make_chat_model",
 ]
 
-ENV_MODE = "COURSE_LLM"
+ENV_MODE = ENV_LLM
 ENV_KEY = "OPENAI_API_KEY"
 ENV_BASE_URL = "OPENAI_BASE_URL"
 ENV_MODEL = "COURSE_LLM_MODEL"
 DEFAULT_LIVE_MODEL = "gpt-4o-mini"
-MODES = ("fake", "openai")
-
-
-class LiveModeError(RuntimeError):
-    """LIVE mode was requested but cannot start (the message names the missing variable)."""
-
-
-def llm_mode(env: Mapping[str, str] | None = None) -> str:
-    """``fake`` or ``openai``, from ``COURSE_LLM`` (unset or empty means ``fake``)."""
-    env = os.environ if env is None else env
-    mode = (env.get(ENV_MODE) or "fake").strip().lower()
-    if mode not in MODES:
-        raise ValueError(f"{ENV_MODE} must be one of {', '.join(MODES)}, got {env.get(ENV_MODE)!r}")
-    return mode
 
 
 def make_chat_model(
@@ -64,24 +51,19 @@ def make_chat_model(
     (None keeps the SDK defaults: 2 retries, 600 s); the fake uses ``timeout`` for slow responses.
     """
     env = os.environ if env is None else env
-    if llm_mode(env) == "fake":
+    info = current_mode(env)  # the one reading of COURSE_LLM, shared with the notebooks' banner
+    if info.mode is Mode.FAKE:
         from course_lib.fakes.llm.policy_model import PolicyChatModel
 
         options: dict[str, Any] = dict(fake_options)
         if clock is not None:
             options["clock"] = clock
         return PolicyChatModel(fault_plan=fault_plan, timeout=timeout, **options)
-    key = (env.get(ENV_KEY) or "").strip()
-    if not key:
-        raise LiveModeError(
-            f"{ENV_MODE}=openai needs an API key in the environment variable {ENV_KEY} "
-            f"(unset {ENV_MODE} to use the built-in fake model instead)"
-        )
     from langchain_openai import ChatOpenAI
 
-    live: dict[str, Any] = {"model": env.get(ENV_MODEL) or DEFAULT_LIVE_MODEL, "api_key": key}
-    if env.get(ENV_BASE_URL):
-        live["base_url"] = env[ENV_BASE_URL]
+    live: dict[str, Any] = {"model": info.model or DEFAULT_LIVE_MODEL, "api_key": env[ENV_KEY].strip()}
+    if info.base_url:
+        live["base_url"] = info.base_url
     if max_retries is not None:
         live["max_retries"] = max_retries
     if timeout is not None:
