@@ -59,14 +59,13 @@ def _validate(args: argparse.Namespace) -> str | None:
     if args.transport not in TRANSPORTS:
         return f"unknown transport {args.transport!r}; valid transports: {', '.join(TRANSPORTS)}"
     if args.transport == "live":
-        from course_lib.mode import LiveModeError, Mode, current_mode
+        from course_lib.agent.runner import require_live_mode
+        from course_lib.mode import LiveModeError
 
         try:
-            live = current_mode().mode is Mode.LIVE
+            require_live_mode()
         except LiveModeError as err:
             return str(err)
-        if not live:
-            return "transport 'live' needs COURSE_LLM=openai and OPENAI_API_KEY in the environment"
     try:
         resolve_profile(args.chaos)
     except UnknownProfileError:

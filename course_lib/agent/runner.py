@@ -53,6 +53,7 @@ __all__ = [
     "check_agent",
     "check_profile",
     "check_scenario",
+    "require_live_mode",
     "run_agent",
 ]
 
@@ -230,6 +231,15 @@ def _outcome(text: str, stats: RunStats) -> tuple[Outcome, str | None]:
     return Outcome.ANSWERED, None
 
 
+def require_live_mode() -> None:
+    """Raise LiveModeError unless a live provider is configured (a missing key is named)."""
+    if current_mode().mode is not Mode.LIVE:
+        raise LiveModeError(
+            "transport 'live' needs COURSE_LLM=openai and OPENAI_API_KEY in the environment "
+            "(optionally OPENAI_BASE_URL and COURSE_LLM_MODEL)"
+        )
+
+
 def run_agent(
     kind: str,
     scenario: str,
@@ -257,12 +267,8 @@ def run_agent(
     loaded = _scenario(scenario)
     if transport not in TRANSPORTS:
         raise ValueError(f"unknown transport {transport!r}; valid transports: {', '.join(TRANSPORTS)}")
-    # current_mode() itself names a missing key; FAKE mode has no live provider to talk to
-    if transport == "live" and current_mode().mode is not Mode.LIVE:
-        raise LiveModeError(
-            "transport 'live' needs COURSE_LLM=openai and OPENAI_API_KEY in the environment "
-            "(optionally OPENAI_BASE_URL and COURSE_LLM_MODEL)"
-        )
+    if transport == "live":
+        require_live_mode()
     plan = FaultPlan(profile if isinstance(profile, ChaosProfile) else resolve_profile(profile), seed)
     clock = clock or VirtualClock()
     config = config or ProductionConfig()

@@ -34,7 +34,6 @@ What this implementation gets right that the outline (and several PyPI packages)
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 import math
 import threading
@@ -45,6 +44,7 @@ from enum import StrEnum
 from typing import Any, ParamSpec, TypeVar
 
 from course_lib.clock import Clock, RealClock
+from course_lib.resilience.callables import is_async
 
 __all__ = [
     "BreakerStats",
@@ -56,12 +56,6 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 P = ParamSpec("P")
-
-
-def _is_async(fn: Callable[..., Any]) -> bool:
-    """An ``async def`` function, a partial of one, or an object whose ``__call__`` is one."""
-    call = inspect.getattr_static(type(fn), "__call__", None)  # an instance with an async __call__
-    return inspect.iscoroutinefunction(fn) or (call is not None and inspect.iscoroutinefunction(call))
 
 
 T = TypeVar("T")
@@ -511,7 +505,7 @@ class CircuitBreaker:
 
     def __call__(self, fn: Callable[P, T]) -> Callable[P, T]:
         """Decorator: ``@breaker`` on a plain or ``async def`` function."""
-        if _is_async(fn):
+        if is_async(fn):
             acall = self.acall
 
             @functools.wraps(fn)

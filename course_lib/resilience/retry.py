@@ -38,7 +38,6 @@ The success path costs one clock reading and a ``try``: well under a microsecond
 from __future__ import annotations
 
 import functools
-import inspect
 import logging
 import math
 import random
@@ -50,6 +49,7 @@ from typing import Any, ParamSpec, TypeVar
 from course_lib.clock import Clock, RealClock
 from course_lib.resilience.backoff import Backoff, FullJitterBackoff
 from course_lib.resilience.budget import RetryBudget
+from course_lib.resilience.callables import is_async
 from course_lib.resilience.errors import Classification, classify
 from course_lib.resilience.retry_after import DEFAULT_MAX_RETRY_AFTER, headers_of, parse_retry_after
 
@@ -64,12 +64,6 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 P = ParamSpec("P")
-
-
-def _is_async(fn: Callable[..., Any]) -> bool:
-    """An ``async def`` function, a partial of one, or an object whose ``__call__`` is one."""
-    call = inspect.getattr_static(type(fn), "__call__", None)  # an instance with an async __call__
-    return inspect.iscoroutinefunction(fn) or (call is not None and inspect.iscoroutinefunction(call))
 
 
 T = TypeVar("T")
@@ -621,7 +615,7 @@ class Retry:
 
     def __call__(self, fn: Callable[P, T]) -> Callable[P, T]:
         """Decorate ``fn`` (a plain or ``async def`` function)."""
-        if _is_async(fn):
+        if is_async(fn):
             return self._wrap_async(fn)  # type: ignore[return-value]
         return self._wrap_sync(fn)
 
